@@ -1,0 +1,3 @@
+from . import chatter
+from . import inbox
+from . import record_link

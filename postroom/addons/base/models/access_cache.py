@@ -1,0 +1,27 @@
+"""A mixin for models whose changes alter access rights (rules, access, groups)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from postroom import api, models
+
+
+class AccessCacheMixin(models.AbstractModel):
+    """Clears the registry's cached rights, rules and memberships on any change."""
+
+    _name = "ir.access.cache.mixin"
+    _description = "Clears access caches on change"
+
+    @api.model_create_multi
+    def create(self, vals_list: list[dict[str, Any]]) -> Any:
+        self.pool.clear_caches()
+        return super().create(vals_list)
+
+    def write(self, vals: dict[str, Any]) -> bool:
+        self.pool.clear_caches()
+        return super().write(vals)
+
+    def unlink(self) -> bool:
+        self.pool.clear_caches()
+        return super().unlink()

@@ -1,0 +1,1 @@
+"""The ``postroom`` command (click): one module per group of subcommands."""

@@ -1,0 +1,1 @@
+"""Addons: discovery on the addons path, dependency order, install/upgrade/uninstall."""

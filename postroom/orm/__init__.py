@@ -1,0 +1,1 @@
+"""The ORM: models, fields, domains, environments and the per-database registry."""

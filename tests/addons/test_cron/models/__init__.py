@@ -1,0 +1,2 @@
+from . import cron_counter
+from . import cron_run

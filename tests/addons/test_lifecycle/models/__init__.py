@@ -1,0 +1,1 @@
+from . import lifecycle_item, res_partner

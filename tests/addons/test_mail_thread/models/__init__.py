@@ -1,0 +1,2 @@
+from . import ticket
+from . import ticket_portal
