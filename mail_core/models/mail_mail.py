@@ -340,8 +340,11 @@ class MailMail(models.Model):
                 notification.res_partner_id.id] = notification
         mails = self.sudo()
         done = mails.browse()
+        uncommitted = False  # an outcome waits for its commit (which locks the next mail too)
         for mail in mails:
-            if not mail._lock_for_sending(due_only):
+            locked = mail._lock_for_sending(due_only, commit_first=uncommitted)
+            uncommitted = False
+            if not locked:
                 continue
             try:
                 outcomes, partner_keys = mail._deliver(sessions, batch)
@@ -351,29 +354,37 @@ class MailMail(models.Model):
                 _logger.exception("mail.mail %s: unexpected error while sending", mail.id)
                 outcomes, partner_keys = {"": Outcome(FAILED, "unknown", f"Unexpected error: "
                                                       f"{type(exc).__name__}: {exc}")}, {}
-            values = mail._postprocess_sent_message(outcomes, partner_keys, batch)
+            with self.env.cr.deferring() if auto_commit else contextlib.nullcontext():
+                values = mail._postprocess_sent_message(outcomes, partner_keys, batch)
             if mail.auto_delete and values.get("state") == "sent" and not values["failure_type"]:
                 done |= mail
-            if auto_commit:
-                self.env.cr.commit()
+            uncommitted = auto_commit
+        if uncommitted:
+            self.env.cr.commit()
         if done:
             done.unlink()
             if auto_commit:
                 self.env.cr.commit()
 
-    def _lock_for_sending(self, due_only: bool) -> bool:
+    def _lock_for_sending(self, due_only: bool, commit_first: bool = False) -> bool:
         """Lock this mail until the transaction ends, if it is still outgoing (and due).
 
         False when another worker holds it or it was sent, cancelled or rescheduled since it
-        was picked. Cached values of a mail changed since they were read are dropped.
+        was picked. Cached values of a mail changed since they were read are dropped. With
+        ``commit_first``, the current transaction (the previous mail's outcome) is committed
+        in the same round trip, and the lock taken in the next one.
         """
         cr = self.env.cr
-        cr.execute(_LOCK, {"id": self.id, "due": due_only, "now": _utcnow()})
-        row = cr.fetchone()
-        if row is None:
+        params = {"id": self.id, "due": due_only, "now": _utcnow()}
+        if commit_first:
+            rows = cr.commit_then(_LOCK, params)
+        else:
+            cr.execute(_LOCK, params)
+            rows = cr.fetchall()
+        if not rows:
             return False
         cache, field = self.env.cache, self._fields["write_date"]
-        if cache.contains(field, self.id) and cache.get(field, self.id) != row[0]:
+        if cache.contains(field, self.id) and cache.get(field, self.id) != rows[0][0]:
             cache.invalidate_ids("mail.message", self.mail_message_id.ids)
             cache.invalidate_ids("mail.mail", self.ids)
         return True

@@ -26,6 +26,12 @@ Transaction hooks, for the layers above (ORM, mail queue, bus):
   :class:`Callbacks`: functions run once at the next commit or rollback, plus a ``data`` dict
   to accumulate state for them (``cr.postcommit.data.setdefault("mail.queue", set())``).
   Whatever the transaction ends with, the other side's callbacks are dropped.
+- :meth:`Cursor.commit_then` commits and runs one statement in the next transaction in a
+  single round trip (a queue worker commits a mail's outcome and locks the next mail).
+- Inside ``with cr.deferring():``, statements run with :meth:`Cursor.execute_deferrable`
+  (the ORM's UPDATEs) are held back and sent together with the next statement or the commit,
+  in the same round trip. An error in one of them surfaces there, as it does for the
+  pending writes Odoo flushes late.
 - ``cr.on_flush`` and ``cr.on_savepoint_rollback`` are plain lists of functions that stay
   registered for the cursor's life: the ORM puts "write pending changes" in the first and
   "forget cached values" in the second. :meth:`Cursor.flush` runs ``on_flush``; commit and
@@ -169,6 +175,8 @@ class Cursor:
         self._closed = False
         self._savepoint_ids = itertools.count(1)
         self.sql_count = 0
+        self._deferring = 0
+        self._deferred: list[bytes] = []
         self.precommit = Callbacks()
         self.postcommit = Callbacks()
         self.prerollback = Callbacks()
@@ -205,6 +213,8 @@ class Cursor:
         """Run one statement; ``params`` fill its ``%s`` / ``%(name)s`` placeholders."""
         self._check_open()
         self.sql_count += 1
+        if self._deferred:  # the held-back statements go first, in the same round trip
+            query, params = self._with_deferred(self._obj.mogrify(query, params)), None
         start = time.perf_counter()
         self._obj.execute(query, params)
         elapsed = time.perf_counter() - start
@@ -212,9 +222,36 @@ class Cursor:
             _logger.debug("slow query (%.3f s) on %s: %s", elapsed, self.dbname,
                           self._obj.query.decode(errors="replace"))
 
+    def execute_deferrable(self, query: Query, params: Params = None) -> None:
+        """Run a statement whose result nobody reads: at once, or inside :meth:`deferring`
+        with the next statement or the commit."""
+        if not self._deferring:
+            self.execute(query, params)
+            return
+        self._check_open()
+        self.sql_count += 1
+        self._deferred.append(self._obj.mogrify(query, params))
+
+    @contextlib.contextmanager
+    def deferring(self) -> Iterator[None]:
+        """Hold back :meth:`execute_deferrable` statements run in the block; what is still
+        held back when it ends goes with the next statement or the commit."""
+        self._deferring += 1
+        try:
+            yield
+        finally:
+            self._deferring -= 1
+
+    def _with_deferred(self, *statements: bytes) -> bytes:
+        """The held-back statements, then ``statements``, as one string (emptying the queue)."""
+        joined, self._deferred = [*self._deferred, *statements], []
+        return b";\n".join(joined)
+
     def executemany(self, query: Query, params_seq: Iterable[Params]) -> None:
         """Run one statement once per parameter set."""
         self._check_open()
+        if self._deferred:
+            self._obj.execute(self._with_deferred())
         params_list = list(params_seq)
         self.sql_count += len(params_list)
         self._obj.executemany(query, params_list)
@@ -265,7 +302,28 @@ class Cursor:
         self._check_open()
         self.precommit.run()
         self.flush()
+        if self._deferred:
+            self._obj.execute(self._with_deferred())
         self._cnx.commit()
+        self._after_commit()
+
+    def commit_then(self, query: Query, params: Params = None) -> list[tuple[Any, ...]]:
+        """Commit as :meth:`commit` does, then run ``query`` in the next transaction, all in
+        one round trip; the rows it returns.
+
+        The postcommit callbacks run after ``query``. The next transaction begins as
+        psycopg2 begins them (a plain ``BEGIN``, at the server's default isolation level).
+        """
+        self._check_open()
+        self.precommit.run()
+        self.flush()
+        self.sql_count += 1
+        self._obj.execute(self._with_deferred(b"COMMIT", b"BEGIN", self._obj.mogrify(query, params)))
+        rows = self._obj.fetchall()
+        self._after_commit()
+        return rows
+
+    def _after_commit(self) -> None:
         self.prerollback.clear()
         self.postrollback.clear()
         self.postcommit.run()
@@ -273,6 +331,7 @@ class Cursor:
     def rollback(self) -> None:
         """Drop commit callbacks, run prerollback, roll back, run postrollback."""
         self._check_open()
+        self._deferred.clear()
         self.precommit.clear()
         self.postcommit.clear()
         self.prerollback.run()

@@ -118,6 +118,89 @@ def test_rollback_clears_commit_callbacks(db: Database) -> None:
     assert seen == ["prerollback", "postrollback"]
 
 
+def _sequence_value(db: Database) -> int:
+    """The ``tick`` sequence's value, read on another connection (sequences ignore
+    transactions: a ``setval`` shows there as soon as the server ran it)."""
+    cnx = db.server.connect_raw(db.dbname)
+    try:
+        with cnx.cursor() as cr:
+            cr.execute("SELECT last_value FROM tick")
+            return cr.fetchone()[0]
+    finally:
+        cnx.close()
+
+
+def test_deferred_statements_go_with_the_next_one(db: Database) -> None:
+    with db.cursor() as cr:
+        cr.execute("CREATE SEQUENCE tick")
+    with db.cursor() as cr:
+        cr.execute_deferrable("SELECT setval('tick', 5)")  # not deferring: sent at once
+        assert _sequence_value(db) == 5
+        with cr.deferring():
+            cr.execute_deferrable("SELECT setval('tick', %s)", (7,))
+            cr.execute_deferrable("INSERT INTO item (name) VALUES (%s)", ("100%",))
+            assert _sequence_value(db) == 5  # held back
+            assert cr.sql_count == 3
+        assert _sequence_value(db) == 5  # still held back after the block
+        cr.execute("SELECT name FROM item")
+        assert _sequence_value(db) == 7
+        assert cr.fetchall() == [("100%",)]  # the result is the last statement's
+        with cr.deferring():
+            cr.execute_deferrable("SELECT setval('tick', 9)")
+        cr.executemany("INSERT INTO item (name) VALUES (%s)", [("a",), ("b",)])
+        assert _sequence_value(db) == 9
+        with cr.deferring():
+            cr.execute_deferrable("INSERT INTO item (name) VALUES ('c')")
+    assert names(db) == ["100%", "a", "b", "c"]  # the commit sent the last one
+
+
+def test_deferred_statement_error_surfaces_at_the_next_statement(db: Database) -> None:
+    with db.cursor() as cr:
+        cr.execute("INSERT INTO item (name) VALUES ('taken')")
+        cr.commit()
+        with cr.deferring():
+            cr.execute_deferrable("INSERT INTO item (name) VALUES ('taken')")
+        with pytest.raises(psycopg2.errors.UniqueViolation):
+            cr.execute("SELECT 1")
+        cr.rollback()
+        with cr.deferring():
+            cr.execute_deferrable("INSERT INTO item (name) VALUES ('dropped')")
+        cr.rollback()  # a rollback forgets what was held back
+        cr.execute("INSERT INTO item (name) VALUES ('after')")
+    assert names(db) == ["after", "taken"]
+
+
+def test_commit_then_runs_a_statement_in_the_next_transaction(db: Database) -> None:
+    seen: list[object] = []
+    with db.cursor() as cr:
+        cr.execute("INSERT INTO item (name) VALUES ('first')")
+        cr.execute("SELECT txid_current()")
+        first_transaction = cr.fetchone()[0]
+        cr.precommit.add(lambda: seen.append("pre"))
+        cr.postcommit.add(lambda: seen.append(names(db)))
+        with cr.deferring():
+            cr.execute_deferrable("INSERT INTO item (name) VALUES ('second')")
+        rows = cr.commit_then("SELECT id, name, txid_current() FROM item WHERE name = %s"
+                              " FOR UPDATE", ("first",))
+        assert seen == ["pre", ["first", "second"]]  # committed, deferred insert included
+        assert [(name, txid > first_transaction) for _id, name, txid in rows] == [
+            ("first", True)]
+        other = db.server.connect_raw(db.dbname)
+        try:
+            with other.cursor() as ocr:  # the row lock belongs to the new transaction
+                ocr.execute("SELECT id FROM item WHERE name = 'first' FOR UPDATE SKIP LOCKED")
+                assert ocr.fetchall() == []
+            other.rollback()
+            cr.execute("INSERT INTO item (name) VALUES ('rolled back')")
+            cr.rollback()  # ends the new transaction like any other
+            with other.cursor() as ocr:
+                ocr.execute("SELECT id FROM item WHERE name = 'first' FOR UPDATE SKIP LOCKED")
+                assert len(ocr.fetchall()) == 1
+        finally:
+            other.close()
+    assert names(db) == ["first", "second"]
+
+
 def test_savepoint_keeps_transaction_usable_after_integrity_error(db: Database) -> None:
     invalidated: list[int] = []
     flushed: list[int] = []

@@ -2,6 +2,9 @@
 
 Writes go to the database at once (one UPDATE for a set of records) and into
 the transaction cache, so the cache never holds a value the database does not.
+Inside ``with cr.deferring():`` the UPDATE is sent with the cursor's next
+statement or commit instead, in the same round trip (a constraint it breaks is
+then reported there, as a plain psycopg2 error).
 What depends on the changed fields is then invalidated (non-stored computed
 fields) or recomputed and saved (stored ones) by :meth:`modified`, and
 ``@api.constrains`` methods run last.
@@ -104,8 +107,8 @@ class StorageMixin:
             params.append((field, cache_value))
         query = SQL("UPDATE %s SET %s WHERE id = ANY(%s)", SQL.identifier(self._table),
                     SQL(", ").join(assignments), list(self._ids))
-        try:
-            self.env.cr.execute(query.code, query.params)
+        try:  # inside cr.deferring(), the UPDATE goes with the next statement or the commit
+            self.env.cr.execute_deferrable(query.code, query.params)
         except psycopg2.IntegrityError as exc:
             raise self._integrity_error(exc) from None
         for field, cache_value in params:
