@@ -137,6 +137,7 @@ class _Batch:
     isolated: bool  # reserve sending limits in transactions of their own (workers)
     notifications: dict[int, dict[int, Any]] = field(default_factory=dict)
     configs: dict[int, ServerConfig] = field(default_factory=dict)
+    max_sizes: dict[int, int] = field(default_factory=dict)
     #: the server and From chosen for a From, by (From, forced server)
     senders: dict[tuple[str, int], tuple[Any, str]] = field(default_factory=dict)
 
@@ -144,6 +145,11 @@ class _Batch:
         if server.id not in self.configs:
             self.configs[server.id] = server._smtp_config()
         return self.configs[server.id]
+
+    def max_bytes(self, server: Any) -> int:
+        if server.id not in self.max_sizes:
+            self.max_sizes[server.id] = server._max_email_bytes()
+        return self.max_sizes[server.id]
 
 
 class MailMail(models.Model):
@@ -415,7 +421,7 @@ class MailMail(models.Model):
                 partner_keys
         config = batch.config(server)
         envelope_from = self._envelope_sender(sender)
-        max_bytes = server._max_email_bytes()
+        max_bytes = batch.max_bytes(server)
 
         def from_here(index: int, outcome: Outcome) -> None:
             """``outcome`` for the recipients of envelope ``index`` and the following ones."""

@@ -11,6 +11,7 @@ import re
 import pytest
 from postroom.addons.mail_core.mailer.addresses import (
     InvalidAddress,
+    _split,
     iter_addresses,
     parse_address,
     parse_addresses,
@@ -170,6 +171,23 @@ def test_address_lists_report_each_bad_entry() -> None:
     assert entries[3].email == "cé@xn--exmple-cua.org" and entries[3].needs_smtputf8
     with pytest.raises(InvalidAddress, match="nobody"):
         parse_addresses("ann@example.com, nobody")
+
+
+@pytest.mark.parametrize("text", [
+    "alice@example.org, Bob <bob@example.net>", "J. R. Smith <jrs@example.org>",
+    "<bare@example.org>", "Nameless <>", "nobody", "a@example.org,,b@example.org",
+    " spaced@example.org ,  Zoë   Z  <zoe@example.org> ", "ann@example.org\nbob@example.org",
+    # what the fast path leaves to the RFC 5322 parser
+    '"Smith, Ann" <ann@example.org>', "ann@example.org (Ann)", "Ann Smith",
+    "team: ann@example.org, bob@example.org;", "bob@example.org <bob@example.org>",
+    "ann@[192.0.2.1]", 'Ann \\ <ann@example.org>',
+])
+def test_address_lists_read_as_the_email_package_reads_them(text: str) -> None:
+    def entries(pairs: object) -> list[tuple[str, str]]:
+        return [(" ".join(name.split()), email) for name, email in pairs]
+
+    expected = email.utils.getaddresses([text.replace("\n", ",")])
+    assert entries(_split(text)) == entries(expected)
 
 
 def test_utf8_local_parts_are_written_for_smtputf8() -> None:
