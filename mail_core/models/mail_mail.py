@@ -17,7 +17,9 @@ How mail leaves:
   SMTP transactions, and its outcome is committed right after them. So two workers never
   send the same mail, and a worker killed at any moment leaves each mail sent or still
   queued; only a mail the server had accepted when the worker died, before the commit, can
-  leave twice.
+  leave twice. Between two SMTP transactions a worker makes one PostgreSQL round trip: the
+  outcome's UPDATE (held back by ``cr.deferring()``), its COMMIT and the next mail's lock go
+  together (``cr.commit_then``).
 - Each recipient partner gets a copy of their own (To: them); the raw ``email_to`` and
   ``email_cc`` addresses share one copy. Every recipient's outcome is kept
   (``recipient_results``): a recipient refused among several does not fail the others, and
