@@ -81,6 +81,9 @@ class IrActionsServer(models.Model):
     method_name = fields.Char("Method", help="A public method of the model, e.g. action_done")
     binding_model_id = fields.Many2one("ir.model", ondelete="cascade",
                                        help="Show this action in the Action menu of that model.")
+    binding_view_types = fields.Char(default="list,form",
+                                     help="The views whose Action menu shows it: list, form "
+                                          "or both (comma-separated).")
     groups_id = fields.Many2many("res.groups", "ir_act_server_group_rel", "act_id", "gid",
                                  string="Groups")
 

@@ -134,9 +134,10 @@ def first_action_url(item: dict[str, Any]) -> str | None:
 
 
 # -- what the next page shows once: a message, a dialog -------------------------------
-def flash(text: str, kind: str = "success") -> None:
-    """Show ``text`` on the next page the user sees (``kind``: success, warning, danger)."""
-    set_once("flash", {"text": text, "kind": kind})
+def flash(text: str, kind: str = "success", title: str | None = None) -> None:
+    """Show ``text`` (under ``title``) on the next page the user sees (``kind``: success,
+    info, warning, danger)."""
+    set_once("flash", {"text": text, "kind": kind, "title": title})
 
 
 def open_dialog_next(url: str) -> None:

@@ -124,7 +124,7 @@ class ListController(http.Controller):
             "export_all_url": listing.query.url(f"{action.url}/export"), "back": here,
             "can_delete": action.can("unlink"),
             "server_actions": [{"name": server.name, "url": server_action_url(server)}
-                               for server in bound_actions(action.model)],
+                               for server in bound_actions(action.model, "list")],
             "can_archive": "active" in action.model._fields and action.can("write"),
         }, action_id=action.id)
 

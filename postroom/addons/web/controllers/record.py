@@ -24,7 +24,7 @@ from werkzeug.wrappers import Response
 
 from postroom import http
 from postroom.addons.web.controllers.backend import backend_route, flash, page
-from postroom.addons.web.controllers.results import Opening, follow, opens_window
+from postroom.addons.web.controllers.results import Opening, follow, report
 from postroom.addons.web.controllers.server_actions import bound_actions, server_action_url
 from postroom.addons.web.controllers.session import HOME
 from postroom.addons.web.controllers.window import ModelScreen, Screen, WindowAction
@@ -173,7 +173,7 @@ def record_actions(screen: Screen, record: Any) -> list[MenuItem]:
         items.append(MenuItem("Delete", f"{url}/delete",
                               "Delete this record? This cannot be undone."))
     items += [MenuItem(action.name, server_action_url(action), ids=[record.id], back=url)
-              for action in bound_actions(record)]
+              for action in bound_actions(record, "form")]
     return items
 
 
@@ -209,8 +209,7 @@ def save(screen: Screen, record: Any, opening: Opening) -> Response:
     except UserError as exc:
         return form_page(screen, with_error(new, views, str(exc)), opening, status=422,
                          error=str(exc))
-    if not opens_window(result):
-        flash("Done." if method else "Saved.")
+    report(result, "Done." if method else "Saved.")
     here = replace(opening, defaults={}).url(screen.record_url(saved.id))
     return follow(result, here, opening)
 

@@ -9,6 +9,10 @@ Buttons (``type="object"``) and server actions may return an action:
 - ``{"type": "ir.actions.act_window_close"}`` closes the dialog: back to where it was
   opened from (on a page, it stays there);
 - ``{"type": "ir.actions.act_url", "url"}`` goes to a local URL;
+- ``{"type": "ir.actions.client", "tag": "display_notification", "params": {"title",
+  "message", "type": "success" | "info" | "warning" | "danger", "next"?}}`` shows the
+  notification on the next page (:func:`report`) and follows ``next`` (an action), else
+  stays on the page;
 - anything else stays on the page.
 
 The form is shown through the window action the result names (``id``), else an action
@@ -34,6 +38,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from postroom.addons.web.controllers.backend import (
+    flash,
     frameable,
     html_response,
     in_groups,
@@ -46,6 +51,8 @@ from postroom.http import request
 MODAL_FIELD = "o_modal"
 #: the keys of a context that travel in URLs: default values of a new record
 DEFAULT_PREFIX = "default_"
+#: the styles of a notification (``params.type``); others show as ``info``
+NOTIFICATION_KINDS = ("success", "info", "warning", "danger")
 
 
 @dataclass(frozen=True)
@@ -95,9 +102,37 @@ def opens_window(result: Any) -> bool:
     return isinstance(result, dict) and result.get("type") == "ir.actions.act_window"
 
 
+def notification(result: Any) -> dict[str, Any] | None:
+    """The ``params`` of a ``display_notification`` client action; None for other results."""
+    if not isinstance(result, dict) or result.get("type") != "ir.actions.client" \
+            or result.get("tag") != "display_notification":
+        return None
+    params = result.get("params")
+    return params if isinstance(params, dict) else {}
+
+
+def report(result: Any, done: str) -> None:
+    """Tell the user on the next page what a button (or server action) did: the
+    notification it returned, else ``done``, unless it opens a form (which speaks for
+    itself)."""
+    params = notification(result)
+    if params is None:
+        if not opens_window(result):
+            flash(done)
+        return
+    title = str(params.get("title") or "") or None
+    text = str(params.get("message") or "") or ("" if title else done)
+    kind = params.get("type")
+    flash(text, kind if kind in NOTIFICATION_KINDS else "info", title=title)
+
+
 def follow(result: Any, here: str, opening: Opening) -> Response:
     """The response sending the user where ``result`` says; ``here`` is the page (URL)
     the button was used on, opened as ``opening`` says."""
+    params = notification(result)
+    if params is not None:  # shown by `report`; then its next action, if any
+        after = params.get("next")
+        return follow(after if notification(after) is None else None, here, opening)
     kind = result.get("type") if isinstance(result, dict) else None
     if kind == "ir.actions.act_url":
         url = local_url(result.get("url"))

@@ -1,7 +1,8 @@
 """Server actions in the Action menus: ``POST /web/server_action/<id>``.
 
 A server action bound to a model (``binding_model_id``) shows in the Action menu of its
-lists (on the selected records) and forms (on the record). It runs with the user's
+lists (on the selected records) and forms (on the record), or only of those its
+``binding_view_types`` names (``list``, ``form``). It runs with the user's
 rights and ``active_model``/``active_ids``/``active_id`` in its context; what it returns
 is followed like a button's result (a window opens: the mass *Send by Email* composer).
 """
@@ -14,18 +15,25 @@ from werkzeug.wrappers import Response
 
 from postroom import http
 from postroom.addons.web.controllers.backend import backend_route, flash, in_groups, posted_ids
-from postroom.addons.web.controllers.results import Opening, follow, opens_window
+from postroom.addons.web.controllers.results import Opening, follow, report
 from postroom.addons.web.controllers.session import safe_redirect
 from postroom.exceptions import AccessError, MissingError, UserError
 from postroom.http import request
 
 
-def bound_actions(model: Any) -> Any:
-    """The server actions bound to ``model`` that the user may run."""
+def bound_actions(model: Any, view_type: str) -> Any:
+    """The server actions bound to ``model`` for its ``view_type`` (``list`` or ``form``,
+    among their ``binding_view_types``) that the user may run."""
     env = model.env
     actions = env["ir.actions.server"].sudo().search(
         [("binding_model_id", "=", env["ir.model"]._get_id(model._name))])
-    return actions.filtered(lambda action: in_groups(env, action.groups_id))
+    return actions.filtered(lambda action: in_groups(env, action.groups_id)
+                            and view_type in view_types(action))
+
+
+def view_types(action: Any) -> set[str]:
+    """The views an action is bound to (``binding_view_types``; empty: list and form)."""
+    return {kind.strip() for kind in (action.binding_view_types or "list,form").split(",")}
 
 
 def server_action_url(action: Any) -> str:
@@ -58,6 +66,5 @@ class ServerActionController(http.Controller):
         except UserError as exc:
             flash(str(exc), "danger")
             return request.redirect(back)
-        if not opens_window(result):
-            flash(f"{action.name}: done.")
+        report(result, f"{action.name}: done.")
         return follow(result, back, Opening())
