@@ -11,7 +11,9 @@ The format is Odoo's::
       <data noupdate="1"> records created once, then left alone by upgrades </data>
       <menuitem id="menu_mail" name="Email" parent="base.menu_settings" action="action_mail"/>
       <template id="layout"><div>…</div></template>
-      <function model="res.partner" name="_init_demo" eval="[ref('partner_demo')]"/>
+      <function model="res.partner" name="_init_demo" eval="[ref('partner_demo')]">
+        <value name="notify" eval="False"/>  a keyword argument
+      </function>
       <delete model="res.partner" id="old_partner"/>
     </odoo>
 
@@ -24,6 +26,13 @@ serialized: view architectures; ``%(xmlid)d`` in them becomes the record id),
 holding its ``__manifest__.py``), ``type="int"``/``"float"``/``"char"``, or
 its text, read according to the field's type (:mod:`postroom.data.values`).
 
+A ``<function>`` calls a model method, as Odoo's ``call_kw``: its positional
+arguments are the items of ``eval`` then its unnamed ``<value>`` children, in
+order; each ``<value name="key">`` is the keyword argument ``key``. For a
+method on records (not ``@api.model``), the first positional argument is
+their ids. Arguments that do not fit the method's signature are refused
+before the call, with the file and line.
+
 External ids without a module are the addon's own. What is created, updated
 or left alone on upgrade is decided by :mod:`postroom.data.records`.
 """
@@ -33,6 +42,8 @@ from __future__ import annotations
 import base64
 import copy
 import html
+import inspect
+import keyword
 import re
 from collections.abc import Callable
 from functools import cached_property
@@ -210,22 +221,51 @@ class _XmlFile:
             raise where.error(f"model {model_name!r} has no method {method_name!r}")
         if node.get("context"):
             model = model.with_context(**self.evaluate(node.get("context"), where, dict))
-        args = list(self.evaluate(node.get("eval"), where, (list, tuple))) \
-            if node.get("eval") else []
-        for child in node:
-            if child.tag != "value":
-                raise where.at(child.sourceline).error(
-                    f"unexpected <{child.tag}> in <function>: arguments are <value> elements")
-            args.append(self.value(child, where.at(child.sourceline)))
+        args, kwargs = self.call_arguments(node, where)
         # as Odoo's call_kw: a method on records takes their ids as first argument
         if args and not getattr(method, "_api_model", False):
             model, args = model.browse(args[0]), args[1:]
+        bound = getattr(model, method_name)
+        _check_call(bound, args, kwargs, where)
         try:
-            getattr(model, method_name)(*args)
+            bound(*args, **kwargs)
         except DataError:
             raise
         except Exception as exc:
             raise where.error(f"the call failed: {describe(exc)}") from exc
+
+    def call_arguments(self, node: Any, where: Where) -> tuple[list[Any], dict[str, Any]]:
+        """The arguments of a ``<function>``.
+
+        Positional: the items of ``eval``, then each ``<value>`` without a name, in
+        order. Keyword: each ``<value name="…">``, as in Odoo.
+        """
+        args = list(self.evaluate(node.get("eval"), where, (list, tuple))) \
+            if node.get("eval") else []
+        kwargs: dict[str, Any] = {}
+        for child in node:
+            child_where = where.at(child.sourceline)
+            if child.tag != "value":
+                raise child_where.error(
+                    f"unexpected <{child.tag}> in <function>: arguments are <value> elements "
+                    '(<value name="key" …> for a keyword argument)')
+            name = child.get("name")
+            if name is None:
+                args.append(self.value(child, child_where))
+                continue
+            if not name.isidentifier() or keyword.iskeyword(name):
+                raise child_where.error(
+                    f"<value name={name!r}>: a keyword argument needs a Python identifier "
+                    "as its name")
+            if name == "context":
+                raise child_where.error(
+                    '<value name="context"> is not an argument: give the context with the '
+                    'context="{…}" attribute of <function>')
+            if name in kwargs:
+                raise child_where.error(
+                    f"keyword argument {name!r} is given twice: keep one <value name={name!r}>")
+            kwargs[name] = self.value(child, child_where)
+        return args, kwargs
 
     def delete(self, node: Any, noupdate: bool) -> None:
         where = self.where(node, f"delete {node.get('model')}")
@@ -349,3 +389,20 @@ class _XmlFile:
     def flag(self, node: Any, attribute: str, default: bool, where: Where) -> bool:
         value = node.get(attribute)
         return default if value is None else boolean(value, where)
+
+
+def _check_call(method: Callable[..., Any], args: list[Any], kwargs: dict[str, Any],
+                where: Where) -> None:
+    """Refuse, before calling, arguments that do not fit the method's signature."""
+    try:
+        signature = inspect.signature(method)
+    except (TypeError, ValueError):  # no signature to check against
+        return
+    try:
+        signature.bind(*args, **kwargs)
+    except TypeError as exc:
+        plain = signature.replace(return_annotation=signature.empty, parameters=[
+            p.replace(annotation=p.empty) for p in signature.parameters.values()])
+        raise where.error(f"the arguments do not fit {method.__name__}{plain}: {exc}; give "
+                          "the ones it lists (positional ones in eval or <value>, keyword "
+                          'ones as <value name="…">)') from None

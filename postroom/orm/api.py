@@ -1,9 +1,10 @@
 """Method decorators that addon code uses, as in Odoo.
 
 The decorators only *tag* functions; the registry reads the tags when it
-composes model classes (``_depends`` for computed fields, ``_constrains`` for
-validation, ``_ondelete`` for unlink checks). ``model_create_multi`` is the one
-decorator that wraps: it lets ``create`` accept a single dict or a list.
+composes model classes (``_depends`` and ``_depends_context`` for computed
+fields, ``_constrains`` for validation, ``_ondelete`` for unlink checks).
+``model_create_multi`` is the one decorator that wraps: it lets ``create``
+accept a single dict or a list.
 """
 
 from __future__ import annotations
@@ -33,7 +34,14 @@ def depends(*fields: str | Callable[[Any], Iterable[str]]) -> Callable[[F], F]:
 
 
 def depends_context(*keys: str) -> Callable[[F], F]:
-    """Declare context keys a non-stored compute depends on (kept for API parity)."""
+    """Declare the context keys a non-stored computed field's value depends on.
+
+    The value is then cached per value of those keys: read under
+    ``with_context(lang='fr_FR')`` it is computed (and kept) apart from the
+    English one. Besides plain context keys, ``uid`` (the user), ``company``,
+    ``companies`` (the current and allowed companies) and ``active_test`` are
+    understood. A stored field refuses it when the registry is built.
+    """
     def decorate(method: F) -> F:
         method._depends_context = keys  # type: ignore[attr-defined]
         return method

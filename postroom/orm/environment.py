@@ -157,6 +157,27 @@ class Environment(Mapping):
     def lang(self) -> str | None:
         return self.context.get("lang")
 
+    def context_key(self, names: tuple[str, ...]) -> tuple:
+        """The values, in this environment, of context keys a computed field depends on.
+
+        ``uid`` is the user, ``company``/``companies`` the current company id and the
+        allowed company ids, ``active_test`` the context's flag (true by default);
+        any other name is the context's value (lists as tuples). The superuser flag
+        is not part of it, so that ``compute_sudo`` computes for the reader.
+        """
+        return tuple(self._context_value(name) for name in names)
+
+    def _context_value(self, name: str) -> Any:
+        if name == "uid":
+            return self.uid
+        if name == "active_test":
+            return self.context.get("active_test", True)
+        if name in ("company", "companies"):
+            users = self.registry.models.get("res.users")
+            if users is not None and "company_id" in users._fields:
+                return self.company.id if name == "company" else tuple(self.companies.ids)
+        return _hashable(self.context.get(name))
+
     def ref(self, xml_id: str, raise_if_not_found: bool = True) -> BaseModel | None:
         """The record with external id ``module.name``."""
         found = self["ir.model.data"]._xmlid_to_res_model_res_id(xml_id, raise_if_not_found)
@@ -194,3 +215,14 @@ class Environment(Mapping):
         finally:
             for field, ids in added.items():
                 protected[field].difference_update(ids)
+
+
+def _hashable(value: Any) -> Any:
+    """A context value as a cache key part: lists, dicts and sets made immutable."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_hashable(item) for item in value)
+    if isinstance(value, Mapping):
+        return tuple((key, _hashable(item)) for key, item in value.items())
+    if isinstance(value, (set, frozenset)):
+        return frozenset(value)
+    return value

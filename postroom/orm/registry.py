@@ -169,9 +169,11 @@ class Registry(Mapping):
                 field.setup(cls)
         for cls in self.models.values():
             self._setup_metadata(cls)
+        dependencies: dict[Field, list[Field]] = {}
         for cls in self.models.values():
             for field in cls._fields.values():
-                self._setup_triggers(cls, field)
+                dependencies[field] = self._setup_triggers(cls, field)
+        _setup_depends_context(self.models.values(), dependencies)
         self._setup_cascades()
         self.ready = True
 
@@ -308,9 +310,10 @@ class Registry(Mapping):
             if getattr(method, "_ondelete", None) is not None and callable(method):
                 self.ondelete_methods[name].append(method)
 
-    def _setup_triggers(self, cls: type[BaseModel], field: Field) -> None:
+    def _setup_triggers(self, cls: type[BaseModel], field: Field) -> list[Field]:
+        """Register what recomputes or invalidates ``field``; return the fields it reads."""
         if not field.compute:
-            return
+            return []
         if field.related:
             depends: Iterable[str] = field.depends or ()
         elif isinstance(field.compute, str):
@@ -322,6 +325,7 @@ class Registry(Mapping):
                 depends = tuple(depends[0](cls))
         else:
             depends = field.depends or ()
+        reached: list[Field] = []
         for path in depends:
             model = cls
             chain: list[Field] = []
@@ -334,6 +338,8 @@ class Registry(Mapping):
                 chain.append(step_field)
                 if step_field.relational:
                     model = self.models[step_field.comodel_name]
+            reached.extend(chain)
+        return reached
 
     # ------------------------------------------------------------------
     # dependencies at run time
@@ -426,6 +432,40 @@ def _x2many_filter_names(field: Field, comodel: type[BaseModel]) -> set[str]:
         names.update(leaf[0].split(".")[0] for leaf in field.domain
                      if isinstance(leaf, (list, tuple)) and isinstance(leaf[0], str))
     return {name for name in names if name in comodel._fields}
+
+
+def _setup_depends_context(models: Iterable[type[BaseModel]],
+                           dependencies: Mapping[Field, list[Field]]) -> None:
+    """Give computed fields the context keys of ``@api.depends_context`` on their method.
+
+    A stored field cannot have any: its one value in the database cannot vary
+    with the reader's context. A non-stored field also depends on the context
+    keys of the fields it reads (``@api.depends``), so that a value computed
+    from a French label is not served in English.
+    """
+    for cls in models:
+        for field in cls._fields.values():
+            compute = getattr(cls, field.compute, None) if isinstance(field.compute, str) \
+                else field.compute
+            keys = tuple(getattr(compute, "_depends_context", ()))
+            if keys and field.store:
+                decorator = f"@api.depends_context({', '.join(map(repr, keys))})"
+                method_name = getattr(compute, "__name__", compute)
+                raise TypeError(
+                    f"Field {field} is stored, but its compute method {method_name!r} has "
+                    f"{decorator}: a stored value cannot vary with the reader's context. Make "
+                    "the field store=False, or remove the decorator.")
+            field.depends_context = keys
+    changed = True
+    while changed:  # until the keys stop spreading along dependencies
+        changed = False
+        for field, reached in dependencies.items():
+            if field.store or not reached:
+                continue
+            keys = tuple(dict.fromkeys(
+                [*field.depends_context, *(key for dep in reached for key in dep.depends_context)]))
+            if keys != field.depends_context:
+                field.depends_context, changed = keys, True
 
 
 def _own_attr(cls: type, name: str) -> Any:

@@ -71,11 +71,17 @@ class Partner(models.Model):
     image = fields.Binary(attachment=False)
 
     @api.model
-    def _data_test_create_tag(self, name: str) -> None:
-        self.env["data_test.tag"].create({"name": name})
+    def _data_test_create_tag(self, name: str, suffix: str = "") -> None:
+        self.env["data_test.tag"].create({"name": name + suffix})
 
-    def set_color(self, color: int) -> None:
-        self.write({"color": color})
+    def set_color(self, color: int, *, note: str | None = None) -> None:
+        self.write({"color": color, **({"note": note} if note is not None else {})})
+
+    @api.model
+    def _data_test_record_call(self, *args: object, **kwargs: object) -> None:
+        """Keep what it was called with, and the context, in a tag's name."""
+        lang = self.env.context.get("lang")
+        self.env["data_test.tag"].create({"name": repr((args, kwargs, lang))})
 
     def action_fail(self) -> None:
         raise ValueError("this method always fails")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from postroom.exceptions import AccessError
+from postroom.orm.models.access import allowed_models
 
 
 @pytest.fixture
@@ -193,3 +194,22 @@ def test_paths_respect_the_rights_of_the_models_they_cross(orm_env, portal, reco
     assert Record.sudo().search([("category_id.name", "=", "secret category")]) == records[0]
     # the rule on lines applies to a path through lines
     assert Record.search([("line_ids.name", "in", ["l1", "l2"])]) == records[0]
+
+
+def test_rights_on_many_models_in_one_query(orm_env, portal, count_queries):
+    """``allowed_models`` answers as check_access_rights would, in one query for all."""
+    names = sorted(orm_env)
+    portal_env = orm_env(user=portal.id)
+    orm_env.registry.clear_caches()
+    with count_queries() as counter:
+        readable = allowed_models(portal_env, names, "read")
+    assert counter.count == 1
+    assert {"test_orm.record", "test_orm.line", "test_orm.mixin"} <= readable
+    assert "test_orm.tag" not in readable
+    with count_queries() as counter:  # cached: check_access_rights finds the answers
+        expected = {name for name in names
+                    if portal_env[name].check_access_rights("read", raise_exception=False)}
+    assert counter.count == 0 and readable == expected
+    assert allowed_models(orm_env, ["test_orm.tag"], "unlink") == {"test_orm.tag"}  # superuser
+    with pytest.raises(ValueError, match="Invalid access operation 'delete'"):
+        allowed_models(portal_env, names, "delete")

@@ -115,6 +115,8 @@ class Field:
             self.compute_sudo = bool(self.store) or bool(self.related)
 
     relational_multi = False
+    #: context keys the (non-stored) computed value depends on; set by the registry
+    depends_context: tuple[str, ...] = ()
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -179,6 +181,14 @@ class Field:
             self.readonly = False if self.inherited else self.readonly
         self.search = self._search_related
 
+    def cache_key(self, env: Any) -> tuple | None:
+        """Which values of the cache reading this field in ``env`` sees.
+
+        ``None`` (one value per record) unless the field depends on context keys:
+        then the values of those keys in ``env`` (see :meth:`Environment.context_key`).
+        """
+        return env.context_key(self.depends_context) if self.depends_context else None
+
     # ------------------------------------------------------------------
     # related fields
     # ------------------------------------------------------------------
@@ -233,7 +243,8 @@ class Field:
 
     def read_values(self, records: BaseModel) -> list[Any]:
         """What :meth:`read` returns for each of ``records`` (values in cache)."""
-        values = records.env.transaction.cache.field_values(self)
+        env = records.env
+        values = env.transaction.cache.field_values(self, self.cache_key(env))
         to_record, to_read = self.convert_to_record, self.convert_to_read
         if type(self).convert_to_read is Field.convert_to_read:
             if type(self).convert_to_record is Field.convert_to_record:
@@ -261,7 +272,8 @@ class Field:
             pending = transaction.tocompute.get(self)
             if pending and record_id in pending:
                 env.registry.recompute(env, self)
-        values = transaction.cache.field_values(self)
+        values = transaction.cache.field_values(
+            self, env.context_key(self.depends_context) if self.depends_context else None)
         try:
             value = values[record_id]
         except KeyError:
@@ -283,7 +295,7 @@ class Field:
         if protected and all(i in protected for i in ids):
             # being computed: the value goes to the cache only
             cache_value = self.convert_to_cache(value, records, validate=False)
-            values = transaction.cache.field_values(self)
+            values = transaction.cache.field_values(self, self.cache_key(records.env))
             for record_id in ids:
                 values[record_id] = cache_value
             return
@@ -308,7 +320,7 @@ class Field:
                 getattr(records, compute)()
             else:
                 compute(records)
-        values = env.transaction.cache.field_values(self)
+        values = env.transaction.cache.field_values(self, self.cache_key(records.env))
         missing = [i for i in records._ids if i not in values]
         if missing:
             raise ValueError(f"Compute method failed to assign {self} on {records._name}{tuple(missing)}")

@@ -67,7 +67,8 @@ class LazyPrefetch:
         self.field, self.records = field, records
 
     def __iter__(self) -> Iterator[int]:
-        values = self.records.env.transaction.cache.field_values(self.field)
+        env = self.records.env
+        values = env.transaction.cache.field_values(self.field, self.field.cache_key(env))
         ids: Iterable[Any] = (values.get(i) for i in self.records._prefetch_ids)
         if self.field.relational_multi:
             ids = (i for value in ids if value for i in value)

@@ -19,6 +19,7 @@ from typing import Any
 from postroom.exceptions import AccessError
 from postroom.orm import api
 from postroom.orm.domain import AND, OR
+from postroom.orm.sql import SQL
 from postroom.tools.safe_eval import safe_eval
 
 OPERATIONS = ("read", "write", "create", "unlink")
@@ -34,13 +35,7 @@ class AccessMixin:
         """Whether the user may ``operation`` on this model at all."""
         if self.env.su:
             return True
-        if operation not in OPERATIONS:
-            raise ValueError(f"Invalid access operation {operation!r}")
-        cache = self.pool.access_cache
-        key = (self.env.uid, self._name, operation)
-        allowed = cache.get(key)
-        if allowed is None:
-            allowed = cache[key] = self._compute_access(operation)
+        allowed = bool(allowed_models(self.env, (self._name,), operation))
         if not allowed and raise_exception:
             groups = self._groups_allowed(operation)
             hint = (f" This operation is allowed for the groups: {', '.join(groups)}."
@@ -49,19 +44,6 @@ class AccessMixin:
                 f"You are not allowed to {_VERBS[operation]} '{self._description or self._name}' "
                 f"({self._name}) records.{hint} Contact your administrator to request access.")
         return allowed
-
-    def _compute_access(self, operation: str) -> bool:
-        if self._abstract:
-            return True
-        cr = self.env.cr
-        cr.execute(f"""
-            SELECT 1 FROM ir_model_access a
-              JOIN ir_model m ON m.id = a.model_id
-             WHERE m.model = %s AND a.active AND a.perm_{operation}
-               AND (a.group_id IS NULL OR a.group_id IN (
-                    SELECT gid FROM res_groups_users_rel WHERE uid = %s))
-             LIMIT 1""", (self._name, self.env.uid))
-        return cr.fetchone() is not None
 
     def _groups_allowed(self, operation: str) -> list[str]:
         cr = self.env.cr
@@ -193,6 +175,40 @@ class AccessMixin:
                 if not field.relational:
                     break
                 model = self.env[field.comodel_name]
+
+
+def allowed_models(env: Any, model_names: Iterable[str], operation: str) -> set[str]:
+    """The models among ``model_names`` (of the registry) the user may ``operation``.
+
+    One query answers for every model not answered yet; answers are cached in
+    the registry, where :meth:`AccessMixin.check_access_rights` finds them.
+    """
+    if operation not in OPERATIONS:
+        raise ValueError(f"Invalid access operation {operation!r}")
+    names = set(model_names)
+    if env.su:
+        return names
+    cache, uid = env.registry.access_cache, env.uid
+    todo = []
+    for name in names:
+        if (uid, name, operation) not in cache:
+            if env.registry[name]._abstract:  # nothing to grant: no records of its own
+                cache[uid, name, operation] = True
+            else:
+                todo.append(name)
+    if todo:
+        query = SQL("""
+            SELECT DISTINCT m.model FROM ir_model_access a
+              JOIN ir_model m ON m.id = a.model_id
+             WHERE m.model = ANY(%s) AND a.active AND %s
+               AND (a.group_id IS NULL OR a.group_id IN (
+                    SELECT gid FROM res_groups_users_rel WHERE uid = %s))""",
+                    todo, SQL.identifier("a", f"perm_{operation}"), uid)
+        env.cr.execute(query.code, query.params)
+        granted = {row[0] for row in env.cr.fetchall()}
+        for name in todo:
+            cache[uid, name, operation] = name in granted
+    return {name for name in names if cache[uid, name, operation]}
 
 
 _VERBS = {"read": "read", "write": "modify", "create": "create", "unlink": "delete"}

@@ -225,7 +225,8 @@ class RecordsetMixin(metaclass=MetaModel):
         cache = self.env.transaction.cache
         ids = OrderedSet(self._ids)
         if len(ids) < PREFETCH_MAX:
-            for record_id in cache.missing_ids(field, self._prefetch_ids):
+            for record_id in cache.missing_ids(field, self._prefetch_ids,
+                                               field.cache_key(self.env)):
                 ids.add(record_id)
                 if len(ids) >= PREFETCH_MAX:
                     break

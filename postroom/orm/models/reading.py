@@ -58,7 +58,8 @@ class ReadMixin:
         for field in field_list:
             name = field.name
             if as_ids and field.type == "many2one":
-                values = self.env.transaction.cache.field_values(field)
+                values = self.env.transaction.cache.field_values(field,
+                                                                 field.cache_key(self.env))
                 for row, record_id in zip(rows, existing):
                     row[name] = values[record_id] or False
             else:
@@ -85,7 +86,7 @@ class ReadMixin:
         for field in fields:
             if field.relational_multi or (field.compute and not field.store) or \
                     (field.type == "binary" and not field.column_type):
-                ids = tuple(cache.missing_ids(field, existing))
+                ids = tuple(cache.missing_ids(field, existing, field.cache_key(self.env)))
                 if ids:
                     field.fetch(self._browse(self.env, ids, ids))
             elif field.store and field.compute and not tocompute.get(field, set()).isdisjoint(existing):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 from postroom import api, fields, models
 from postroom.exceptions import ValidationError
+from postroom.orm.models.access import allowed_models
 
 
 class IrUiMenu(models.Model):
@@ -52,28 +54,30 @@ class IrUiMenu(models.Model):
         self.ensure_one()
         if not self.action:
             return self.env["ir.actions.act_window"]
-        model, _, res_id = self.action.partition(",")
+        model, res_id = self._action_reference()
+        return self.env[model].browse(res_id)
+
+    def _action_reference(self) -> tuple[str, int]:
+        """``action`` as (action model, id); a ValidationError if it is not one."""
+        model, _, res_id = (self.action or "").partition(",")
         if model not in self.env or not res_id.isdigit() or not model.startswith("ir.actions."):
             raise ValidationError(f"Invalid action {self.action!r} on menu {self.name!r}: "
                                   "expected 'ir.actions.<type>,<id>'")
-        return self.env[model].browse(int(res_id))
+        return model, int(res_id)
 
     @api.model
     def _visible_menus(self) -> Any:
-        """The menus the current user may see: groups match, action readable, parents visible."""
+        """The menus the current user may see: groups match, action readable, parents visible.
+
+        The cost does not grow with the number of menus: the menus and their
+        groups come in batches, the actions in one query per action type, the
+        rights on the actions' models in one query.
+        """
         menus = self.sudo().search([])
-        user = self.env.user
-        groups = user._group_ids() if not self.env.su else None
+        groups = self.env.user._group_ids() if not self.env.su else None
         visible = menus.filtered(lambda m: groups is None or not m.groups_id
-                                 or bool(set(m.groups_id.ids) & groups))
-        allowed = set()
-        for menu in visible:
-            action = menu._action_record().sudo().exists() if menu.action else None
-            model = action.res_model if action and "res_model" in action._fields else None
-            if model and model in self.env and not self.env[model].check_access_rights(
-                    "read", raise_exception=False):
-                continue
-            allowed.add(menu.id)
+                                 or not groups.isdisjoint(m.groups_id._ids))
+        allowed = set(visible._ids) - self._unreadable_action_menus(visible)
         result = []
         for menu in visible:
             current, keep = menu, menu.id in allowed
@@ -83,6 +87,24 @@ class IrUiMenu(models.Model):
             if keep:
                 result.append(menu.id)
         return self.browse(result)
+
+    @api.model
+    def _unreadable_action_menus(self, menus: Any) -> set[int]:
+        """The ids of ``menus`` whose action opens a model the current user may not read."""
+        menus_by_action: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+        for menu in menus.filtered("action"):
+            model, res_id = menu._action_reference()
+            menus_by_action[model][res_id].append(menu.id)
+        opened: dict[int, str] = {}  # menu id: the model its action opens
+        for action_model, menu_ids in menus_by_action.items():
+            if "res_model" not in self.env[action_model]._fields:
+                continue
+            actions = self.env[action_model].sudo().browse(list(menu_ids))
+            for row in actions.read(["res_model"]):  # only the actions that exist
+                if row["res_model"] in self.env:
+                    opened.update(dict.fromkeys(menu_ids[row["id"]], row["res_model"]))
+        readable = allowed_models(self.env, set(opened.values()), "read")
+        return {menu_id for menu_id, model in opened.items() if model not in readable}
 
     @api.model
     def load_menus(self) -> list[dict[str, Any]]:

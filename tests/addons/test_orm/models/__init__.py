@@ -6,3 +6,4 @@ from . import line
 from . import mixin
 from . import delegate
 from . import wizard
+from . import context
