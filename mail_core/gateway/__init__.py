@@ -7,7 +7,8 @@ One concept per module:
 - :mod:`.parser` — one parse of a message: headers, body, files, auto-reply markers;
 - :mod:`.errors` — why a message was refused, in words an administrator can act on;
 - :mod:`.mailbox` — what fetching clients share: settings, failures, the client protocol;
-- :mod:`.imap` and :mod:`.pop` — the IMAP and POP3 clients;
+- :mod:`.session` — opening a session (connect, TLS, log in), every failure a FetchFailure;
+- :mod:`.imap` and :mod:`.pop` — the IMAP and POP3 clients, each what its protocol does;
 - :mod:`.diagnosis` — connection and login failures explained in plain words;
 - :mod:`.intake` — one message, one transaction: processed, or kept in the failed list;
 - :mod:`.fetcher` — one fetch of one server: locked, planned, a transaction per message.

@@ -17,13 +17,14 @@ names are sent quoted, in modified UTF-7 (RFC 3501 §5.1.3).
 from __future__ import annotations
 
 import base64
-import contextlib
 import imaplib
 import re
+import ssl
+from collections.abc import Collection
 from typing import Any, Self
 
-from ..mailer.smtp import tls_context
-from .mailbox import Connecting, FetchFailure, MailboxConfig, Plan, network_failure
+from .mailbox import FetchFailure, MailboxConfig, Plan
+from .session import Connecting, MailboxSession, end_quietly, error_text
 
 __all__ = ["IMAPMailbox", "decode_folder", "encode_folder"]
 
@@ -84,58 +85,34 @@ def _text(data: Any) -> str:
     return " ".join(str(data).split())
 
 
-class IMAPMailbox:
+class IMAPMailbox(MailboxSession[imaplib.IMAP4]):
     """A logged-in IMAP session with its folder selected; see the module docstring."""
+
+    client_class, tls_client_class = _Client, _TLSClient
+    context_keyword = "ssl_context"
+    protocol_error = imaplib.IMAP4.error
+    starttls_capability = "STARTTLS"
+    entry_step = "folder"
 
     def __init__(self, config: MailboxConfig, client: imaplib.IMAP4, uidvalidity: str,
                  uidnext: int):
-        self.config = config
-        self.client = client
+        super().__init__(config, client)
         self.scope = f"{config.folder}/{uidvalidity}"
         self.uidnext = uidnext
 
-    @classmethod
-    def open(cls, config: MailboxConfig) -> Self:
-        context = tls_context(config.verify) if config.security != "none" else None
-        client_class: type[_Client | _TLSClient] = _TLSClient if config.security == "ssl" \
-            else _Client
-        options: dict[str, Any] = {"ssl_context": context} if config.security == "ssl" else {}
-        # made before it connects, so that a failure can tell whether it had connected
-        client: _Client | _TLSClient = client_class.__new__(client_class)
-        step = "connect"
-        try:
-            try:
-                client.__init__(config.host, config.port,  # type: ignore[misc]
-                                timeout=config.timeout, **options)
-            except (imaplib.IMAP4.error, OSError, EOFError) as exc:
-                if not client.connected:
-                    raise
-                step = "greeting"
-                # a greeting that is not IMAP's, or none at all (a TLS port, a hang-up)
-                spoke = isinstance(exc, imaplib.IMAP4.error) \
-                    and not isinstance(exc, imaplib.IMAP4.abort)
-                raise FetchFailure(step, "wrong_protocol" if spoke else "no_greeting",
-                                   _text(exc.args) or ("not an IMAP greeting" if spoke
-                                                       else "no greeting")) from exc
-            if config.security == "starttls":
-                step = "starttls"
-                if "STARTTLS" not in client.capabilities:
-                    raise FetchFailure(step, "no_starttls", "no STARTTLS in the capabilities")
-                client.starttls(ssl_context=context)
-            step = "login"
-            cls._login(client, config)
-            step = "folder"
-            uidvalidity, uidnext = cls._select(client, config)
-        except FetchFailure:
-            _logout(client)
-            raise
-        except imaplib.IMAP4.error as exc:
-            _logout(client)
-            raise FetchFailure(step, "protocol", _text(exc.args)) from exc
-        except (OSError, EOFError) as exc:
-            _logout(client)
-            raise network_failure(step, exc) from exc
-        return cls(config, client, uidvalidity, uidnext)
+    @staticmethod
+    def _greeting_fault(exc: Exception) -> tuple[bool, str]:
+        # a greeting that is not IMAP's, or none at all (a TLS port, a hang-up)
+        spoke = isinstance(exc, imaplib.IMAP4.error) and not isinstance(exc, imaplib.IMAP4.abort)
+        return spoke, error_text(exc) or ("not an IMAP greeting" if spoke else "no greeting")
+
+    @staticmethod
+    def _capabilities(client: imaplib.IMAP4) -> Collection[str]:
+        return client.capabilities
+
+    @staticmethod
+    def _starttls(client: imaplib.IMAP4, context: ssl.SSLContext | None) -> None:
+        client.starttls(ssl_context=context)
 
     @staticmethod
     def _login(client: imaplib.IMAP4, config: MailboxConfig) -> None:
@@ -150,11 +127,11 @@ class IMAPMailbox:
         except imaplib.IMAP4.abort:
             raise
         except imaplib.IMAP4.error as exc:
-            raise FetchFailure("login", "auth_failed", _text(exc.args)) from exc
+            raise FetchFailure("login", "auth_failed", error_text(exc)) from exc
 
-    @staticmethod
-    def _select(client: imaplib.IMAP4, config: MailboxConfig) -> tuple[str, int]:
-        """Select the folder; its UIDVALIDITY and UIDNEXT."""
+    @classmethod
+    def _enter(cls, client: imaplib.IMAP4, config: MailboxConfig) -> Self:
+        """Select the folder; the session knows its UIDVALIDITY and UIDNEXT."""
         folder = encode_folder(config.folder)
         status, data = client.select(folder)
         if status != "OK":
@@ -165,7 +142,11 @@ class IMAPMailbox:
             status, data = client.status(folder, "(UIDNEXT)")
             found = re.search(r"UIDNEXT (\d+)", _text(data))
             uidnext = found.group(1) if found else "1"
-        return uidvalidity, int(uidnext)
+        return cls(config, client, uidvalidity, int(uidnext))
+
+    @staticmethod
+    def _end(client: imaplib.IMAP4) -> None:
+        end_quietly(client.logout, client.shutdown)
 
     # ------------------------------------------------------------------
     # the Mailbox protocol
@@ -182,42 +163,24 @@ class IMAPMailbox:
                     stale=[uid for uid in handled if uid not in unseen and uid != top])
 
     def _search(self, criteria: str) -> set[str]:
-        try:
-            status, data = self.client.uid("SEARCH", criteria)
-        except imaplib.IMAP4.error as exc:
-            raise FetchFailure("list", "protocol", _text(exc.args)) from exc
-        except OSError as exc:
-            raise network_failure("list", exc) from exc
-        if status != "OK":
-            raise FetchFailure("list", "protocol", _text(data))
-        return set(_text(data).split())
+        return set(_text(self._uid("list", "SEARCH", criteria)).split())
 
     def fetch(self, key: str) -> bytes | None:
-        try:
-            status, data = self.client.uid("FETCH", key, "(BODY.PEEK[])")
-        except imaplib.IMAP4.error as exc:
-            raise FetchFailure("fetch", "protocol", _text(exc.args)) from exc
-        except OSError as exc:
-            raise network_failure("fetch", exc) from exc
-        if status != "OK":
-            raise FetchFailure("fetch", "protocol", _text(data))
-        for item in data:
+        for item in self._uid("fetch", "FETCH", key, "(BODY.PEEK[])"):
             if isinstance(item, tuple) and len(item) == 2:
                 return item[1]
         return None
 
     def acknowledge(self, key: str) -> None:
-        try:
-            status, data = self.client.uid("STORE", key, "+FLAGS.SILENT", r"(\Seen)")
-        except imaplib.IMAP4.error as exc:
-            raise FetchFailure("acknowledge", "protocol", _text(exc.args)) from exc
-        except OSError as exc:
-            raise network_failure("acknowledge", exc) from exc
-        if status != "OK":
-            raise FetchFailure("acknowledge", "protocol", _text(data))
+        self._uid("acknowledge", "STORE", key, "+FLAGS.SILENT", r"(\Seen)")
 
-    def close(self) -> None:
-        _logout(self.client)
+    def _uid(self, step: str, command: str, *args: str) -> list[Any]:
+        """The data of ``UID command args``; a failure is a FetchFailure at ``step``."""
+        with self.failing_at(step):
+            status, data = self.client.uid(command, *args)
+        if status != "OK":
+            raise FetchFailure(step, "protocol", _text(data))
+        return data
 
 
 def _folders(client: imaplib.IMAP4) -> list[str]:
@@ -232,12 +195,3 @@ def _folders(client: imaplib.IMAP4) -> list[str]:
         if match and b"\\Noselect" not in match.group("flags"):
             names.append(decode_folder(match.group("name").decode("utf-8", "replace")))
     return sorted(names)[:LISTED_FOLDERS]
-
-
-def _logout(client: imaplib.IMAP4) -> None:
-    """Log out, or at least close the connection; never raises."""
-    try:
-        client.logout()
-    except Exception:
-        with contextlib.suppress(Exception):
-            client.shutdown()

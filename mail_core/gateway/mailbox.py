@@ -16,15 +16,12 @@ Whatever goes wrong raises :class:`FetchFailure`, with the step that failed and 
 
 from __future__ import annotations
 
-import socket
-import ssl
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..mailer.smtp import ServerConfig
 
-__all__ = ["DEFAULT_PORTS", "Connecting", "FetchFailure", "Mailbox", "MailboxConfig", "Plan", "network_failure",
-           "open_mailbox"]
+__all__ = ["DEFAULT_PORTS", "FetchFailure", "Mailbox", "MailboxConfig", "Plan", "open_mailbox"]
 
 PROTOCOLS = ("imap", "pop")
 #: the usual port of each protocol and connection security
@@ -100,20 +97,6 @@ class Mailbox(Protocol):
         """End the session (POP: deletions take effect now); never raises."""
 
 
-class Connecting:
-    """Mixin for :mod:`imaplib` and :mod:`poplib` clients: notes when the connection is made
-    (with implicit TLS: the handshake done), so that a server that connects but stays
-    silent is told from one that cannot be reached. Create the client with ``__new__``,
-    then call ``__init__`` (which connects), to read ``connected`` after a failure."""
-
-    connected = False
-
-    def _create_socket(self, timeout: float | None) -> socket.socket:
-        sock = super()._create_socket(timeout)  # type: ignore[misc]
-        self.connected = True
-        return sock
-
-
 def open_mailbox(config: MailboxConfig) -> Mailbox:
     """A connected, logged-in session on ``config``'s mailbox, or FetchFailure."""
     if config.protocol == "imap":
@@ -122,18 +105,3 @@ def open_mailbox(config: MailboxConfig) -> Mailbox:
     from .pop import POPMailbox
     return POPMailbox.open(config)
 
-
-def network_failure(step: str, exc: BaseException) -> FetchFailure:
-    """The FetchFailure of a socket or TLS error raised at ``step``."""
-    detail = " ".join(str(exc).split()) or type(exc).__name__
-    if isinstance(exc, socket.gaierror):
-        return FetchFailure(step, "unknown_host", detail)
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return FetchFailure(step, "certificate", exc.verify_message or detail)
-    if isinstance(exc, ssl.SSLError):
-        return FetchFailure(step, "tls", exc.reason or detail)
-    if isinstance(exc, TimeoutError):
-        return FetchFailure(step, "timeout", detail)
-    if isinstance(exc, ConnectionRefusedError):
-        return FetchFailure(step, "refused", detail)
-    return FetchFailure(step, "network", detail)

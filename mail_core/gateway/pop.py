@@ -10,12 +10,13 @@ processed again, and the next session deletes them (``Plan.unacknowledged``).
 
 from __future__ import annotations
 
-import contextlib
 import poplib
+import ssl
+from collections.abc import Collection
 from typing import Any, Self
 
-from ..mailer.smtp import tls_context
-from .mailbox import Connecting, FetchFailure, MailboxConfig, Plan, network_failure
+from .mailbox import FetchFailure, MailboxConfig, Plan
+from .session import Connecting, MailboxSession, end_quietly, error_text
 
 __all__ = ["POPMailbox"]
 
@@ -47,62 +48,32 @@ class _TLSClient(_LongLines, Connecting, poplib.POP3_SSL):
     pass
 
 
-def _text(exc: BaseException) -> str:
-    detail = exc.args[0] if exc.args else exc
-    if isinstance(detail, bytes):
-        detail = detail.decode("utf-8", "replace")
-    return " ".join(str(detail).split())
-
-
-class POPMailbox:
+class POPMailbox(MailboxSession[poplib.POP3]):
     """A logged-in POP3 session and its message list; see the module docstring."""
 
+    client_class, tls_client_class = _Client, _TLSClient
+    context_keyword = "context"
+    protocol_error = poplib.error_proto
+    starttls_capability = "STLS"
+    entry_step = "list"
     scope = "pop3"
 
     def __init__(self, config: MailboxConfig, client: poplib.POP3, numbers: dict[str, str]):
-        self.config = config
-        self.client = client
+        super().__init__(config, client)
         self.numbers = numbers  # UIDL: message number in this session
 
-    @classmethod
-    def open(cls, config: MailboxConfig) -> Self:
-        context = tls_context(config.verify) if config.security != "none" else None
-        client_class: type[_Client | _TLSClient] = _TLSClient if config.security == "ssl" \
-            else _Client
-        options: dict[str, Any] = {"context": context} if config.security == "ssl" else {}
-        # made before it connects, so that a failure can tell whether it had connected
-        client: _Client | _TLSClient = client_class.__new__(client_class)
-        step = "connect"
-        try:
-            try:
-                client.__init__(config.host, config.port,  # type: ignore[misc]
-                                timeout=config.timeout, **options)
-            except (poplib.error_proto, OSError, EOFError) as exc:
-                if not client.connected:
-                    raise
-                step = "greeting"
-                spoke = isinstance(exc, poplib.error_proto) and _text(exc) != "-ERR EOF"
-                raise FetchFailure(step, "wrong_protocol" if spoke else "no_greeting",
-                                   _text(exc) or "no greeting") from exc
-            if config.security == "starttls":
-                step = "starttls"
-                if "STLS" not in client.capa():
-                    raise FetchFailure(step, "no_starttls", "no STLS in the capabilities")
-                client.stls(context=context)
-            step = "login"
-            cls._login(client, config)
-            step = "list"
-            numbers = cls._list(client)
-        except FetchFailure:
-            _quit(client)
-            raise
-        except poplib.error_proto as exc:
-            _quit(client)
-            raise FetchFailure(step, "protocol", _text(exc)) from exc
-        except (OSError, EOFError) as exc:
-            _quit(client)
-            raise network_failure(step, exc) from exc
-        return cls(config, client, numbers)
+    @staticmethod
+    def _greeting_fault(exc: Exception) -> tuple[bool, str]:
+        detail = error_text(exc)
+        return isinstance(exc, poplib.error_proto) and detail != "-ERR EOF", detail or "no greeting"
+
+    @staticmethod
+    def _capabilities(client: poplib.POP3) -> Collection[str]:
+        return client.capa()
+
+    @staticmethod
+    def _starttls(client: poplib.POP3, context: ssl.SSLContext | None) -> None:
+        client.stls(context=context)
 
     @staticmethod
     def _login(client: poplib.POP3, config: MailboxConfig) -> None:
@@ -110,23 +81,28 @@ class POPMailbox:
             client.user(config.user)
             client.pass_(config.password)
         except poplib.error_proto as exc:
-            detail = _text(exc)
+            detail = error_text(exc)
             kind = "login_disabled" if "plaintext" in detail.lower() else "auth_failed"
             raise FetchFailure("login", kind, detail) from exc
 
-    @staticmethod
-    def _list(client: poplib.POP3) -> dict[str, str]:
-        """``{UIDL: message number}`` of the messages in the mailbox."""
+    @classmethod
+    def _enter(cls, client: poplib.POP3, config: MailboxConfig) -> Self:
+        """List the messages: the session knows them by UIDL."""
         try:
             _response, lines, _octets = client.uidl()
         except poplib.error_proto as exc:
-            raise FetchFailure("list", "unsupported", _text(exc)) from exc
+            raise FetchFailure("list", "unsupported", error_text(exc)) from exc
         numbers = {}
         for line in lines:
             number, _, uidl = line.decode("ascii", "replace").partition(" ")
             if uidl.strip():
                 numbers[uidl.strip()] = number
-        return numbers
+        return cls(config, client, numbers)
+
+    @staticmethod
+    def _end(client: poplib.POP3) -> None:
+        """``QUIT`` (the server deletes what was marked), or at least close; never raises."""
+        end_quietly(client.quit, client.close)
 
     # ------------------------------------------------------------------
     # the Mailbox protocol
@@ -137,30 +113,10 @@ class POPMailbox:
                     stale=sorted(handled - self.numbers.keys()))
 
     def fetch(self, key: str) -> bytes | None:
-        try:
+        with self.failing_at("fetch"):
             _response, lines, _octets = self.client.retr(self.numbers[key])
-        except poplib.error_proto as exc:
-            raise FetchFailure("fetch", "protocol", _text(exc)) from exc
-        except (OSError, EOFError) as exc:
-            raise network_failure("fetch", exc) from exc
         return b"\r\n".join(lines) + b"\r\n"
 
     def acknowledge(self, key: str) -> None:
-        try:
+        with self.failing_at("acknowledge"):
             self.client.dele(self.numbers[key])
-        except poplib.error_proto as exc:
-            raise FetchFailure("acknowledge", "protocol", _text(exc)) from exc
-        except (OSError, EOFError) as exc:
-            raise network_failure("acknowledge", exc) from exc
-
-    def close(self) -> None:
-        _quit(self.client)
-
-
-def _quit(client: poplib.POP3) -> None:
-    """``QUIT`` (the server deletes what was marked), or at least close; never raises."""
-    try:
-        client.quit()
-    except Exception:
-        with contextlib.suppress(Exception):
-            client.close()

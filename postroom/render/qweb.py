@@ -37,7 +37,8 @@ Expressions go through :mod:`postroom.render.sandbox` and undefined names are er
 compiled once into a tree of Python closures (cached by source text); rendering only runs
 the closures, writing strings into one list. Static subtrees are serialised at compile
 time. A render is bounded by :class:`RenderLimits` (time checked per loop iteration and
-per call, output counted as it is produced) and ``t-call`` by :data:`MAX_CALL_DEPTH`.
+per ``t-call``, each output character counted once, as it is produced) and ``t-call`` by
+:data:`MAX_CALL_DEPTH`.
 """
 
 from __future__ import annotations
@@ -87,8 +88,24 @@ Fragment = str | Renderer
 Evaluator = Callable[[Values], Any]
 
 
+class _Captured(Markup):
+    """Text rendered aside (a t-set or t-call body), already counted against the budget.
+
+    ``fresh`` is true on the captured value itself until it is first written out; values
+    derived from it (``Markup`` methods return the same class) are not fresh.
+    """
+
+    fresh = False
+
+
 class _Output:
-    """Where one render writes: the text produced, its budget, and the t-call depth."""
+    """Where one render writes: the text produced, its budget, and the t-call depth.
+
+    Each character is counted once, when it is produced. Text rendered aside by
+    :meth:`capture` counts then; writing the captured value out the first time moves it
+    into place and counts nothing more (a layout around a body costs the body once),
+    writing it again copies it and counts again.
+    """
 
     __slots__ = ("budget", "depth", "parts", "qweb")
 
@@ -102,14 +119,24 @@ class _Output:
         self.parts.append(text)
         self.budget.add_output(len(text))
 
+    def write_value(self, value: Any) -> None:
+        """Write `value` escaped (unless it is ``Markup``), counted unless it moves."""
+        if isinstance(value, _Captured) and value.fresh:
+            value.fresh = False
+            self.parts.append(value)
+        else:
+            self.write(escape(value))
+
     def capture(self, renderer: Renderer, values: Values) -> Markup:
         """Render `renderer` aside and return its output (for t-set and t-call bodies)."""
         saved, self.parts = self.parts, []
         try:
             renderer(values, self)
-            return Markup("".join(self.parts))
+            captured = _Captured("".join(self.parts))
         finally:
             self.parts = saved
+        captured.fresh = True
+        return captured
 
 
 class QWeb:
@@ -466,7 +493,7 @@ def _out(directive: str, source: str, default: Renderer) -> Renderer:
         if value is None or value is False:
             default(values, out)
         else:
-            out.write(escape(value))
+            out.write_value(value)
 
     return render
 
@@ -479,6 +506,7 @@ def _call(name: str, body: Renderer) -> Renderer:
                 f"t-call nests deeper than {MAX_CALL_DEPTH} levels; does a template call itself?",
                 "t-call",
             )
+        out.budget.check_time()
         scope = dict(values)
         scope["0"] = out.capture(body, scope)
         template = out.qweb.template(name)

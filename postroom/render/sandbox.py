@@ -108,7 +108,9 @@ class RenderLimits:
     time: float = 2.0
     """Wall-clock seconds."""
     output: int = 1_000_000
-    """Characters produced, including text captured by QWeb ``t-set`` bodies."""
+    """Characters produced, each counted once: text captured by a QWeb ``t-set`` or
+    ``t-call`` body counts when captured, not when first written out, and again for each
+    further copy."""
 
 
 class Budget:
@@ -130,7 +132,11 @@ class Budget:
         """Count `size` produced characters against the output limit."""
         self.output += size
         if self.output > self.limits.output:
-            raise Refused(f"the output is larger than {self.limits.output:,} characters")
+            raise Refused(
+                f"the output is larger than {self.limits.output:,} characters, the most one "
+                "render may produce; make the template produce less, e.g. loop over fewer "
+                "records or leave long values out"
+            )
 
     def check_size(self, size: int, what: str) -> None:
         """Refuse to build a single value larger than the whole output may be."""
