@@ -112,6 +112,7 @@ class QueueWorker:
         handled = 0
         self.sessions.new_round()
         with self.database.cursor() as cr:
+            self.registry.signal.check(cr)  # e.g. mail.mail.* parameters changed elsewhere
             env = Environment(cr, SUPERUSER_ID, {}, registry=self.registry)
             while not self._stop.is_set() and (limit is None or handled < limit):
                 size = self.batch_size if limit is None else min(self.batch_size, limit - handled)

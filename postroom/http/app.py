@@ -196,6 +196,7 @@ class Application:
         """Authenticate, check CSRF, call the endpoint and build its response."""
         httprequest = req.httprequest
         routing = endpoint.routing
+        req.registry.signal.check(cr)  # another process may have changed cached rights
         if routing.type == "json" and not httprequest.is_json:
             # a cross-site form cannot send application/json: no JSON call is forged this way
             raise UnsupportedMediaType("JSON routes accept only 'Content-Type: application/json'.")

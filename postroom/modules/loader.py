@@ -45,6 +45,7 @@ from postroom.orm import schema
 from postroom.orm.environment import SUPERUSER_ID, Environment
 from postroom.orm.models.meta import MetaModel
 from postroom.orm.registry import Registry
+from postroom.orm.signaling import CacheSignal
 
 _logger = logging.getLogger(__name__)
 
@@ -86,7 +87,10 @@ class AddonLoader:
         return graph.order(names, self.manifests)
 
     def _installed(self) -> list[str]:
+        """The installed addons; the database gets its cache signal on the way (every
+        process loading or changing a registry comes here first)."""
         with self.database.cursor() as cr:
+            CacheSignal.setup(cr)
             return self.installed(cr)
 
     def load_registry(self) -> Registry:

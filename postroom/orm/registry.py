@@ -27,6 +27,7 @@ from postroom.orm import fields as fields_module
 from postroom.orm.fields.base import Field
 from postroom.orm.models import BaseModel
 from postroom.orm.models.meta import MetaModel
+from postroom.orm.signaling import CacheSignal
 
 if TYPE_CHECKING:
     from postroom.orm.environment import Environment
@@ -45,6 +46,8 @@ class Registry(Mapping):
         self.addons: list[str] = []
         self.models: dict[str, type[BaseModel]] = {}
         self.ready = False
+        #: tells the other processes when this one changed what their caches hold
+        self.signal = CacheSignal(self._clear_all_caches)
         self._clear_metadata()
 
     def _clear_metadata(self) -> None:
@@ -109,6 +112,11 @@ class Registry(Mapping):
         self.access_cache.clear()
         self.rule_cache.clear()
         self.groups_cache.clear()
+
+    def _clear_all_caches(self) -> None:
+        """Forget everything cached from the database's rows (see :mod:`..signaling`)."""
+        self.clear_caches()
+        self.model_cache.clear()
 
     # ------------------------------------------------------------------
     # composition

@@ -135,6 +135,7 @@ class CronWorker:
     def _run_next(self, skip: list[int]) -> int | None:
         """Claim a due job not in ``skip``, run it, book the outcome; its id, or None."""
         with self.database.cursor() as cr:
+            self.registry.signal.check(cr)
             env = Environment(cr, SUPERUSER_ID, {}, registry=self.registry)
             started_at = utcnow()
             claimed = self._claim(env, started_at, skip)

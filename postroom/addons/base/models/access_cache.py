@@ -8,20 +8,20 @@ from postroom import api, models
 
 
 class AccessCacheMixin(models.AbstractModel):
-    """Clears the registry's cached rights, rules and memberships on any change."""
+    """Clears cached rights, rules and memberships on any change, in every process."""
 
     _name = "ir.access.cache.mixin"
     _description = "Clears access caches on change"
 
     @api.model_create_multi
     def create(self, vals_list: list[dict[str, Any]]) -> Any:
-        self.pool.clear_caches()
+        self.pool.signal.changed(self.env.cr)
         return super().create(vals_list)
 
     def write(self, vals: dict[str, Any]) -> bool:
-        self.pool.clear_caches()
+        self.pool.signal.changed(self.env.cr)
         return super().write(vals)
 
     def unlink(self) -> bool:
-        self.pool.clear_caches()
+        self.pool.signal.changed(self.env.cr)
         return super().unlink()

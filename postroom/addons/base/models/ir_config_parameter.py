@@ -78,6 +78,4 @@ class IrConfigParameter(models.Model):
         return super().unlink()
 
     def _clear_param_cache(self) -> None:
-        cache = self.pool.model_cache
-        for key in [k for k in cache if k[0] == "ir.config_parameter"]:
-            del cache[key]
+        self.pool.signal.changed(self.env.cr)  # other processes forget their values too

@@ -117,7 +117,7 @@ class IrModel(models.Model):
               FROM unnest(%s::varchar[], %s::varchar[], %s::int[]) AS x(name, model, res_id)
             ON CONFLICT (module, name) DO UPDATE SET res_id = EXCLUDED.res_id""",
             (addon, [x[0] for x in xmlids], [x[1] for x in xmlids], [x[2] for x in xmlids]))
-        self.pool.model_cache.clear()
+        self.pool.signal.changed(self.env.cr)
 
     def _disown(self, addon: str, kept: set[str]) -> None:
         """Drop ``addon``'s ids on models and fields other than ``kept``.
@@ -133,7 +133,7 @@ class IrModel(models.Model):
         stale = cr.fetchall()
         if not stale:
             return
-        self.pool.model_cache.clear()
+        self.pool.signal.changed(self.env.cr)
         self.env.invalidate_all()
         ids: dict[str, list[int]] = {"ir.model": [], "ir.model.fields": []}
         for model_name, res_id in stale:
@@ -185,7 +185,7 @@ class IrModel(models.Model):
         fields_gone.unlink()
         models_gone.unlink()
         cr.execute("DELETE FROM ir_model_data WHERE module = %s", (addon,))
-        self.pool.model_cache.clear()
+        self.pool.signal.changed(self.env.cr)
 
     def _owned_only_by(self, addon: str, model: str) -> list[int]:
         """Ids of ``model`` records ``addon`` has an id on, and no other addon has."""

@@ -101,13 +101,13 @@ class ResUsers(models.Model):
         result = super().write(vals)
         if "groups_id" in vals:
             self._apply_implied_groups()
-            self.pool.clear_caches()
+            self.pool.signal.changed(self.env.cr)
         return result
 
     def unlink(self) -> bool:
         if SUPERUSER_ID in self._ids:
             raise UserError("The superuser cannot be deleted.")
-        self.pool.clear_caches()
+        self.pool.signal.changed(self.env.cr)
         return super().unlink()
 
     def _apply_implied_groups(self) -> None:
@@ -122,7 +122,7 @@ class ResUsers(models.Model):
             INSERT INTO res_groups_users_rel (uid, gid)
             SELECT uid, gid FROM implied ON CONFLICT DO NOTHING""", (list(self._ids),))
         self.env.transaction.cache.invalidate(self._fields["groups_id"])
-        self.pool.clear_caches()
+        self.pool.signal.changed(self.env.cr)
         self.modified(["groups_id"])
         self.pool.recompute(self.env)
 
