@@ -13,23 +13,10 @@ from typing import Any
 
 import pytest
 
+from postroom.testing.browser import DESKTOP, PASSWORD, PHONE, log_in
 from postroom.testing.smtp import SMTPPeer
-from tests.web.test_browser import (  # noqa: F401 -- browser is a fixture
-    DESKTOP,
-    PASSWORD,
-    PHONE,
-    browser,
-    log_in,
-)
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def artifacts(request: pytest.FixtureRequest) -> Path:
-    path = request.config.rootpath / "artifacts"
-    path.mkdir(exist_ok=True)
-    return path
 
 
 @pytest.fixture
@@ -60,7 +47,7 @@ def shop(live_server: Any, smtp_peer: SMTPPeer) -> dict[str, Any]:
                 "acme_id": acme.id}
 
 
-def test_message_is_emailed_and_note_is_not(browser: Any, shop: dict[str, Any],  # noqa: F811
+def test_message_is_emailed_and_note_is_not(browser: Any, shop: dict[str, Any],
                                             smtp_peer: SMTPPeer, artifacts: Path) -> None:
     from playwright.sync_api import expect
     page = log_in(browser, shop["url"], DESKTOP)
@@ -127,7 +114,7 @@ def test_message_is_emailed_and_note_is_not(browser: Any, shop: dict[str, Any], 
     page.close()
 
 
-def test_inbox_in_the_browser(browser: Any, shop: dict[str, Any], artifacts: Path  # noqa: F811
+def test_inbox_in_the_browser(browser: Any, shop: dict[str, Any], artifacts: Path
                               ) -> None:
     from playwright.sync_api import expect
     with shop["db"].env() as env:

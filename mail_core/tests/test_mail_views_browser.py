@@ -14,22 +14,10 @@ from typing import Any
 
 import pytest
 
+from postroom.testing.browser import DESKTOP, PASSWORD, log_in
 from postroom.testing.smtp import SMTPPeer
-from tests.web.test_browser import (  # noqa: F401 -- browser is a fixture
-    DESKTOP,
-    PASSWORD,
-    browser,
-    log_in,
-)
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def artifacts(request: pytest.FixtureRequest) -> Path:
-    path = request.config.rootpath / "artifacts"
-    path.mkdir(exist_ok=True)
-    return path
 
 
 @pytest.fixture
@@ -42,7 +30,7 @@ def site(live_server: Any) -> dict[str, Any]:
                 "emails": env.ref("mail_core.action_mail_mail").id}
 
 
-def test_test_connection_shows_the_servers_answer(browser: Any, site: dict[str, Any],  # noqa: F811
+def test_test_connection_shows_the_servers_answer(browser: Any, site: dict[str, Any],
                                                   smtp_peer: SMTPPeer, artifacts: Path) -> None:
     from playwright.sync_api import expect
     with site["db"].env() as env:
@@ -69,7 +57,7 @@ def test_test_connection_shows_the_servers_answer(browser: Any, site: dict[str, 
     page.close()
 
 
-def test_cancel_selected_emails_from_the_action_menu(browser: Any,  # noqa: F811
+def test_cancel_selected_emails_from_the_action_menu(browser: Any,
                                                      site: dict[str, Any],
                                                      artifacts: Path) -> None:
     from playwright.sync_api import expect

@@ -36,6 +36,7 @@ from postroom.modules.manifest import default_addons_path, set_addons_path
 from postroom.orm.environment import SUPERUSER_ID, Environment
 from postroom.orm.registry import Registry
 from postroom.service.db import Database, Server
+from postroom.testing.browser import artifacts, browser  # noqa: F401 -- fixtures
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -1,64 +1,19 @@
 """The backend in a real browser: Debian's Chromium driven by Playwright, on a live server.
 
-Screenshots land in ``artifacts/``. Without Chromium (or Playwright) the tests skip,
-unless the ``CI`` environment variable is set: there they must run, so they fail.
+Screenshots land in ``artifacts/``; the ``browser`` fixture and what happens without
+Chromium are in :mod:`postroom.testing.browser`.
 """
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-PASSWORD = "browser-secret"
-DESKTOP = {"width": 1280, "height": 860}
-PHONE = {"width": 390, "height": 844}
+from postroom.testing.browser import DESKTOP, PASSWORD, PHONE, log_in
 
 pytestmark = pytest.mark.browser
-
-
-def _chromium() -> str | None:
-    return CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
-
-
-def _missing() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "Playwright is not installed (pip install -e '.[test]')"
-    if not _chromium():
-        return f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)"
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    reason = _missing()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"Browser tests cannot run in CI: {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=_chromium(), headless=True,
-                                             args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def artifacts(request: pytest.FixtureRequest) -> Path:
-    path = request.config.rootpath / "artifacts"
-    path.mkdir(exist_ok=True)
-    return path
 
 
 @pytest.fixture
@@ -67,17 +22,6 @@ def server(live_server: Any) -> str:
     with db.env() as env:
         env.ref("base.user_admin")._set_password(PASSWORD)
     return url
-
-
-def log_in(browser: Any, url: str, viewport: dict[str, int]) -> Any:
-    page = browser.new_page(viewport=viewport)
-    page.set_default_timeout(10_000)
-    page.goto(f"{url}/web")
-    page.get_by_label("Email or login").fill("admin")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r"/web$"))
-    return page
 
 
 def test_scheduled_actions_in_the_browser(browser: Any, server: str, artifacts: Path) -> None:

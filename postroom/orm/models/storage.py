@@ -13,6 +13,7 @@ fields) or recomputed and saved (stored ones) by :meth:`modified`, and
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -26,6 +27,13 @@ from postroom.orm.sql import SQL, execute_values
 LOG_ACCESS_FIELDS = ("create_uid", "create_date", "write_uid", "write_date")
 #: types for which False is a real value, not "missing"
 _FALSY_OK = ("boolean", "integer", "float", "monetary")
+
+
+@functools.lru_cache(maxsize=2048)
+def _update_code(table: str, columns: tuple[str, ...]) -> str:
+    """``UPDATE table SET col = %s, … WHERE id = ANY(%s)``, built once per table and columns."""
+    assignments = ", ".join(f"{SQL.identifier(name).code} = %s" for name in columns)
+    return f"UPDATE {SQL.identifier(table).code} SET {assignments} WHERE id = ANY(%s)"
 
 
 class StorageMixin:
@@ -96,22 +104,21 @@ class StorageMixin:
         if not columns:
             return
         cache = self.env.transaction.cache
-        assignments, params = [], []
+        cached, params = [], []
         for field, value in columns:
             if field.required and (value is None or (value is False and field.type not in _FALSY_OK)):
                 raise ValidationError(f"The field '{field.string}' is required on "
                                       f"{self._description or self._name}.")
             cache_value = field.convert_to_cache(value, self)
-            assignments.append(SQL("%s = %s", SQL.identifier(field.name),
-                                   field.convert_to_column(cache_value, self)))
-            params.append((field, cache_value))
-        query = SQL("UPDATE %s SET %s WHERE id = ANY(%s)", SQL.identifier(self._table),
-                    SQL(", ").join(assignments), list(self._ids))
+            params.append(field.convert_to_column(cache_value, self))
+            cached.append((field, cache_value))
+        params.append(list(self._ids))
+        code = _update_code(self._table, tuple(field.name for field, _value in columns))
         try:  # inside cr.deferring(), the UPDATE goes with the next statement or the commit
-            self.env.cr.execute_deferrable(query.code, query.params)
+            self.env.cr.execute_deferrable(code, params)
         except psycopg2.IntegrityError as exc:
             raise self._integrity_error(exc) from None
-        for field, cache_value in params:
+        for field, cache_value in cached:
             cache.update(field, self._ids, [cache_value] * len(self._ids))
 
     def _old_many2one_values(self, names: list[str]) -> dict[str, set[int]]:
