@@ -46,6 +46,8 @@ from postroom.addons.mail_core.mailer.mime import build_body, build_message
 from postroom.addons.mail_core.mailer.worker import worker_command
 
 SENDER = "notifications@example.com"
+#: characters of the bar that shows each rate against the smtplib baseline
+BAR_WIDTH = 30
 PARAGRAPH = ("<p>Dear customer, your order <b>#{n}</b> has shipped. Follow it on "
              "<a href='https://shop.example.com/orders/{n}'>our site</a>; the parcel should "
              "arrive within three days. Thank you for shopping with us!</p>\n")
@@ -205,6 +207,11 @@ def run_smtplib(port: int, count: int) -> float:
     return elapsed
 
 
+def _progress(number: int, rounds: int, label: str, rate: float) -> None:
+    """One finished run, on stderr: the whole benchmark takes minutes."""
+    print(f"round {number}/{rounds}: {label}: {rate:.0f} mails/s", file=sys.stderr, flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mails", type=int, default=10_000)
@@ -221,21 +228,25 @@ def main() -> None:
         template = "postroom_bench_mail_queue"
         prepare_template(server, template, port)
         try:
-            for _round in range(args.rounds):
+            for number in range(1, args.rounds + 1):
                 rates[labels[0]].append(count / run_smtplib(port, count))
+                _progress(number, args.rounds, labels[0], rates[labels[0]][-1])
                 for label, workers in ((labels[1], 1), (labels[2], 2)):
                     queued, delivered = run_workers(server, template, workers, count)
                     rates[label].append(count / delivered)
                     queueing.append(count / queued)
+                    _progress(number, args.rounds, label, rates[label][-1])
         finally:
             server.drop_database(template)
     best = {label: max(values) for label, values in rates.items()}
     print(f"\n{count} mails, 2 recipients each, ~5 KB HTML, to smtp-sink on loopback; "
           f"best of {args.rounds} rounds")
     print(f"(queueing: {min(queueing):.0f} to {max(queueing):.0f} mails/s)\n")
-    print(f"{'sender':<38} {'mails/s':>9} {'vs smtplib':>11}   all rounds")
+    print(f"{'sender':<38} {'mails/s':>9} {'vs smtplib':>11}   {'':<{BAR_WIDTH}}   all rounds")
     for label in labels:
-        print(f"{label:<38} {best[label]:>9.0f} {best[label] / best[labels[0]]:>10.0%}   "
+        share = best[label] / best[labels[0]]
+        bar = "#" * round(min(share, 1.0) * BAR_WIDTH)
+        print(f"{label:<38} {best[label]:>9.0f} {share:>10.0%}   {bar:<{BAR_WIDTH}}   "
               + " ".join(f"{rate:.0f}" for rate in rates[label]))
     one_ratio = best[labels[1]] / best[labels[0]]
     two_ratio = best[labels[2]] / best[labels[1]]
