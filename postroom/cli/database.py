@@ -56,6 +56,11 @@ def init(cli: CliContext, dbname: str | None, addons: str | None, demo: bool,
         click.echo(f"Log in as 'admin' with the password: {password}  (shown only once)")
 
 
+#: printed after the addons of a database changed under processes that may be running
+RESTART_HINT = ("Restart the 'postroom serve' and 'postroom cron' processes of this database: "
+                "they load addon code and models when they start.")
+
+
 @click.command()
 @click.option("-d", "--database", "dbname", help="Database name.")
 @click.option("-u", "--update", "addons", required=True,
@@ -71,6 +76,7 @@ def upgrade(cli: CliContext, dbname: str | None, addons: str) -> None:
             names = loader.installed(cr)
     loader.upgrade(names)
     click.echo(f"Upgraded {', '.join(names)} in {database.dbname!r}.")
+    click.echo(RESTART_HINT)
 
 
 @click.command()
@@ -82,6 +88,7 @@ def uninstall(cli: CliContext, dbname: str | None, addons: tuple[str, ...]) -> N
     database = cli.database(dbname)
     cli.loader(database).uninstall(list(addons))
     click.echo(f"Uninstalled {', '.join(addons)} from {database.dbname!r}.")
+    click.echo(RESTART_HINT)
 
 
 @click.group()

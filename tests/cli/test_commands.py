@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from postroom.cli.database import RESTART_HINT
+
 if TYPE_CHECKING:
     from tests.cli.conftest import Postroom
 
@@ -117,7 +119,7 @@ def test_upgrade_runs_the_new_code_and_uninstall_removes_the_addon(postroom: Pos
     assert result.returncode == 0, result.stderr
     assert progress_lines(result) == ["[1/2] upgrading test_lifecycle",
                                           "[2/2] upgrading test_lifecycle_auto"]
-    assert result.stdout.strip() == f"Upgraded test_lifecycle in {db!r}."
+    assert result.stdout.splitlines() == [f"Upgraded test_lifecycle in {db!r}.", RESTART_HINT]
     assert postroom.query(db, "SELECT DISTINCT priority FROM test_lifecycle_item") == [(3,)]
     assert postroom.query(db, "SELECT latest_version FROM ir_module_module "
                               "WHERE name = 'test_lifecycle'") == [("1.1",)]
