@@ -35,7 +35,9 @@ class AccessMixin:
         """Whether the user may ``operation`` on this model at all."""
         if self.env.su:
             return True
-        allowed = bool(allowed_models(self.env, (self._name,), operation))
+        allowed = self.pool.access_cache.get((self.env.uid, self._name, operation))
+        if allowed is None:  # the hot path above is one dict lookup
+            allowed = bool(allowed_models(self.env, (self._name,), operation))
         if not allowed and raise_exception:
             groups = self._groups_allowed(operation)
             hint = (f" This operation is allowed for the groups: {', '.join(groups)}."
